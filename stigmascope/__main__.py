@@ -1,0 +1,3 @@
+from stigmascope.cli import main
+
+main()
