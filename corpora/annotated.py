@@ -141,12 +141,13 @@ def _positive_keys(tax: Taxonomy, labels: dict[str, Any]) -> list[str]:
 
 
 def build_corpus(parts_dir: str | Path | None = None, out: str | Path | None = None, *,
-                 seed: int = 13, dev_share: float = 0.15, test_share: float = 0.15) -> dict[str, int]:
+                 seed: int = 13, dev_share: float = 0.15, test_share: float = 0.15,
+                 reset: bool = False) -> dict[str, int]:
     """Merge the part files, validate them and assign fixed ``train/dev/test`` splits.
 
     Splits are stratified by each document's rarest positive label (iterative stratification in its
     simplest greedy form), so every label has documents in every split. Documents that already carry a
-    split keep it, so rebuilding after adding a part never moves an existing document.
+    split keep it (unless ``reset``), so rebuilding after adding a part never moves an existing document.
     """
     import random
 
@@ -155,7 +156,7 @@ def build_corpus(parts_dir: str | Path | None = None, out: str | Path | None = N
     parts = sorted(Path(parts_dir or base / "parts").glob("*.jsonl"))
     out_path = Path(out or default_corpus_path())
     old: dict[str, str] = {}
-    if out_path.exists():
+    if out_path.exists() and not reset:
         for d in read_gold(out_path, tax):
             if d.split:
                 old[d.id] = d.split
@@ -174,19 +175,23 @@ def build_corpus(parts_dir: str | Path | None = None, out: str | Path | None = N
     # rarest label first, so rare labels get spread before common ones fill the splits
     order.sort(key=lambda i: min((freq[k] for k in _positive_keys(tax, docs[i].labels)), default=10**9))
     want = {"train": 1 - dev_share - test_share, "dev": dev_share, "test": test_share}
-    per_label: dict[str, Counter[str]] = {}
+    # Iterative stratification (Sechidis et al. 2011, greedy form): documents in order of their rarest
+    # label; each goes to the split that still lacks most of that label, ties broken by the split that
+    # lacks most documents overall.
+    need = {s: {k: want[s] * n for k, n in freq.items()} for s in SPLITS}
+    need_docs = {s: want[s] * len(docs) for s in SPLITS}
     assigned: dict[str, str] = {}
     for i in order:
         d = docs[i]
         keys = _positive_keys(tax, d.labels)
         split = old.get(d.id)
         if split is None:
-            def deficit(s: str) -> float:
-                return sum(want[s] * freq[k] - per_label.get(k, Counter())[s] for k in keys)
-            split = max(SPLITS, key=lambda s: (deficit(s), rng.random()))
+            rarest = min(keys, key=lambda k: freq[k]) if keys else None
+            split = max(SPLITS, key=lambda s: (need[s][rarest] if rarest else 0.0, need_docs[s], rng.random()))
         assigned[d.id] = split
+        need_docs[split] -= 1
         for k in keys:
-            per_label.setdefault(k, Counter())[split] += 1
+            need[split][k] -= 1
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
@@ -246,9 +251,9 @@ def _main(argv: list[str]) -> int:
                 return 2
         return 0
     if argv and argv[0] == "build":
-        print(build_corpus())
+        print(build_corpus(reset="--reset" in argv))
         return 0
-    print("usage: python -m corpora.annotated check PART.jsonl... | build", file=sys.stderr)
+    print("usage: python -m corpora.annotated check PART.jsonl... | build [--reset]", file=sys.stderr)
     return 2
 
 
