@@ -88,7 +88,7 @@ class Session:
     def submit_and_wait(self) -> None:
         before = self.page.url
         self.page.keyboard.press("Enter")
-        self.page.wait_for_function("u => location.href !== u && document.body.dataset.ready === '1'", arg=before)
+        self.page.wait_for_function("u => location.href !== u && !!document.body && document.body.dataset.ready === '1'", arg=before)
 
     def close(self) -> None:
         assert self.dialogs == [], f"a script opened dialogs: {self.dialogs}"
@@ -234,7 +234,7 @@ def test_hostile_documents_and_mouse_spans(browser, server, shots: Path, passwor
         s.keys("s")
         assert "Press S again" in s.page.inner_text("#status")
         s.keys("s")
-        s.page.wait_for_function("u => location.href !== u && document.body.dataset.ready === '1'", arg=before)
+        s.page.wait_for_function("u => location.href !== u && !!document.body && document.body.dataset.ready === '1'", arg=before)
     assert seen == {"t-007": True, "t-008": True, "t-009": True}
     # a mouse selection in the middle of words snaps to word boundaries (t-010: 打工人打工魂，周一早上的地铁…)
     doc = _doc(server.db_path, "p2", s.page.inner_text(".crumbs").split("›")[-1].strip())
