@@ -213,6 +213,8 @@ def build_trends(source: str | Path, out_dir: str | Path, config: TrendsConfig |
     if excluded is not None:
         excluded.to_csv(out / "excluded.csv", index=False, encoding="utf-8-sig")
         result.files["excluded"] = str(out / "excluded.csv")
+    else:
+        (out / "excluded.csv").unlink(missing_ok=True)  # left by an earlier run into the same folder
     (out / "methods.md").write_text(methods_markdown(result), encoding="utf-8")
     result.files["methods"] = str(out / "methods.md")
     seconds["write"] = round(time.perf_counter() - t, 2)
