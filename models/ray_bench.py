@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         scored = tmp / "scored.jsonl"
         n_scored = min(args.scored_titles, n)
         scored.write_text("".join(lines[:: max(1, n // n_scored)][:n_scored]), encoding="utf-8")
-        res: dict[str, Any] = {"titles": n, "scored_titles": n_scored, "shards": args.shards, "cores": cores,
+        res: dict[str, Any] = {"n_titles": n, "n_scored_titles": n_scored, "shards": args.shards, "cores": cores,
                                "batch_size": args.batch_size, "load_avg_start": round(os.getloadavg()[0], 1)}
         cases = {"titles": (whole, shards, True), "scored": (scored, scored, False)}
         for case, (one_file, _, cascade) in cases.items():
@@ -165,8 +165,8 @@ def _print(res: dict[str, Any]) -> None:
           f"load average {res['load_avg_start']} → {res['load_avg_end']}; bench {res['wall_s']} s")
     head = (f"{'runner':<16}{'wall s':>8}{'docs/s':>9}{'/worker':>9}{'busy/wkr':>10}{'docs/cpu-s':>11}"
             f"{'×wall':>7}{'×cpu':>7}{'changed':>9}{'max|Δp|':>9}")
-    for case, title in (("titles", f"{res['titles']} titles in {res['shards']} shards, cascade on"),
-                        ("scored", f"{res['scored_titles']} titles, cascade off (every title encoded)")):
+    for case, title in (("titles", f"{res['n_titles']} titles in {res['shards']} shards, cascade on"),
+                        ("scored", f"{res['n_scored_titles']} titles, cascade off (every title encoded)")):
         r = res[case]
         loc = r["local"]
         print(f"{title}: local relevant {loc['relevant']}, skipped {loc['skipped']}")

@@ -20,9 +20,11 @@ from typing import Any
 
 from models.ray_io import Partitioning
 
-__all__ = ["CRASH_ENV", "ClassifyActor", "materialise_model", "pack_model_dir"]
+__all__ = ["CRASH_ENV", "MODEL_CACHE_ENV", "ClassifyActor", "materialise_model", "pack_model_dir"]
 
 CRASH_ENV = "STIGMASCOPE_RAY_CRASH_ONCE"
+#: where a node keeps models shipped through the object store (default ``<tmp>/stigmascope-ray-models``)
+MODEL_CACHE_ENV = "STIGMASCOPE_RAY_MODEL_CACHE"
 
 
 def pack_model_dir(path: Path) -> dict[str, bytes]:
@@ -41,7 +43,7 @@ def materialise_model(files: dict[str, bytes], model_id: str, root: Path | None 
     Args:
         files: from :func:`pack_model_dir`.
         model_id: names the cached copy (``<root>/<model_id>``).
-        root: cache folder (default: ``<tmp>/stigmascope-ray-models``).
+        root: cache folder (default: ``$STIGMASCOPE_RAY_MODEL_CACHE`` or ``<tmp>/stigmascope-ray-models``).
     """
     import fcntl
     import hashlib
@@ -49,7 +51,7 @@ def materialise_model(files: dict[str, bytes], model_id: str, root: Path | None 
     import tempfile
 
     digest = hashlib.sha1(b"".join(k.encode() + hashlib.sha1(v).digest() for k, v in sorted(files.items())))
-    base = root or Path(tempfile.gettempdir()) / "stigmascope-ray-models"
+    base = root or Path(os.environ.get(MODEL_CACHE_ENV) or Path(tempfile.gettempdir()) / "stigmascope-ray-models")
     base.mkdir(parents=True, exist_ok=True)
     target = base / f"{model_id}-{digest.hexdigest()[:10]}"
     with (base / f".{target.name}.lock").open("w") as lock:

@@ -15,7 +15,7 @@ pytest.importorskip("ray")
 from models.classify import classify
 from models.infer import InferConfig
 from models.ray_engine import classify_with_ray
-from models.ray_worker import CRASH_ENV
+from models.ray_worker import CRASH_ENV, MODEL_CACHE_ENV
 from stigmascope.errors import InputError
 
 pytestmark = pytest.mark.ray
@@ -48,6 +48,7 @@ def _write_jsonl(path: Path, docs: list[dict[str, Any]], *, bom: bool = False, b
     return path
 
 
+@pytest.mark.slow
 def test_local_instance_is_started_and_stopped(fast_model: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     import psutil
@@ -81,6 +82,7 @@ def cluster():
     temp = tempfile.mkdtemp(prefix="ray-test-")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RAY_AUTH_MODE", "disabled")
+        mp.setenv(MODEL_CACHE_ENV, os.path.join(temp, "models"))  # shipped models land here, removed below
         ray.init(num_cpus=3, include_dashboard=False, _temp_dir=temp, _node_ip_address="127.0.0.1",
                  object_store_memory=300 * 1024 * 1024, log_to_driver=False,
                  runtime_env={"env_vars": {k: v for k, v in os.environ.items() if k.startswith("STIGMASCOPE_")}})
@@ -116,6 +118,7 @@ def _assert_same(ray_rows: list[dict[str, Any]], local_rows: list[dict[str, Any]
                 assert got[key] == value, (got["id"], key)
 
 
+@pytest.mark.slow
 def test_rows_identical_to_local_classify(fast_model: Path, mini_corpus: Path, cluster: str, tmp_path: Path) -> None:
     docs = _docs(mini_corpus)
     shards = tmp_path / "shards"
@@ -174,7 +177,9 @@ def test_partitions_by_month_and_duckdb_reads_them(fast_model: Path, mini_corpus
     con.close()
 
 
-def test_parquet_shards_same_rows_as_local(fast_model: Path, mini_corpus: Path, cluster: str, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_parquet_and_jsonl_shards_same_rows_as_local(fast_model: Path, mini_corpus: Path, cluster: str,
+                                                     tmp_path: Path) -> None:
     import datetime as dt
 
     import pyarrow as pa
@@ -183,18 +188,23 @@ def test_parquet_shards_same_rows_as_local(fast_model: Path, mini_corpus: Path, 
     docs = [{"id": str(d["id"]), "text": d["text"], "city": d.get("city"),
              "date": dt.date.fromisoformat(d["date"][:10]) if d.get("date") else None, "extra": 1}
             for d in _docs(mini_corpus)]
-    shards = tmp_path / "shards" / "year=2024"
+    shards = tmp_path / "shards" / "year=2024"  # a Hive-style folder in the input adds no column
     shards.mkdir(parents=True)
     pq.write_table(pa.Table.from_pylist(docs[:40]), shards / "part-0.parquet")
-    pq.write_table(pa.Table.from_pylist(docs[40:]), shards / "part-1.parquet")
-    pq.write_table(pa.Table.from_pylist(docs), tmp_path / "all.parquet")
-    local_out = tmp_path / "local.jsonl"
-    classify(tmp_path / "all.parquet", out=local_out, model=fast_model,
-             config=InferConfig(backend="torch", evidence=False), progress=False)
-    classify_with_ray(tmp_path / "shards", tmp_path / "pred", model=fast_model, address=cluster, workers=2,
-                      batch_size=9, backend="torch", progress=False)
-    local_rows = [json.loads(x) for x in local_out.read_text(encoding="utf-8").splitlines()]
-    _assert_same(_read_out(tmp_path / "pred"), local_rows)
+    pq.write_table(pa.Table.from_pylist(docs[40:55]), shards / "part-1.parquet")
+    _write_jsonl(shards / "rest.jsonl", [{**d, "date": str(d["date"]) if d["date"] else None} for d in docs[55:]])
+    pq.write_table(pa.Table.from_pylist(docs[:55]), tmp_path / "all.parquet")
+    local_rows = []
+    for src in (tmp_path / "all.parquet", shards / "rest.jsonl"):
+        out = tmp_path / f"local-{src.stem}.jsonl"
+        classify(src, out=out, model=fast_model, config=InferConfig(backend="torch", evidence=False), progress=False)
+        local_rows += [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    s = classify_with_ray(tmp_path / "shards", tmp_path / "pred", model=fast_model, address=cluster, workers=2,
+                          batch_size=9, backend="torch", progress=False)
+    assert s.input_files == 3 and s.rows == len(docs)
+    ray_rows = _read_out(tmp_path / "pred")
+    assert "year" not in ray_rows[0] and "extra" not in ray_rows[0]
+    _assert_same(ray_rows, local_rows)
 
 
 @pytest.mark.slow
@@ -256,6 +266,7 @@ def test_refuses_bad_arguments_before_starting(fast_model: Path, tmp_path: Path,
     assert [p.name for p in out.iterdir()] == ["old.parquet"] if setup == "nonempty_out" else not out.exists()
 
 
+@pytest.mark.slow
 def test_joins_a_running_cluster_from_another_process(fast_model: Path, cluster: str, tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -264,11 +275,12 @@ def test_joins_a_running_cluster_from_another_process(fast_model: Path, cluster:
     code = ("import json, sys; from models.ray_engine import classify_with_ray; "
             "s = classify_with_ray(sys.argv[1], sys.argv[2], model=sys.argv[3], address=sys.argv[4], workers=1, "
             "backend='torch', progress=False); print(json.dumps(s.to_dict()))")
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", MODEL_CACHE_ENV: str(tmp_path / "models")}
     done = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "pred"), str(fast_model), cluster],
                           check=False, capture_output=True, text=True, env=env, timeout=300, cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     s = json.loads(done.stdout.strip().splitlines()[-1])
     assert s["address"] == cluster and s["rows"] == len(EXTRA) and s["workers"] == 1
-    # the model went through the object store (joining a cluster ships it by default)
     assert {r["id"] for r in _read_out(tmp_path / "pred")} == {str(d["id"]) for d in EXTRA}
+    # the model went through the object store (joining a cluster ships it by default) to the node's cache
+    assert [p.name.split("-")[0] for p in (tmp_path / "models").iterdir() if not p.name.startswith(".")] == ["fast"]
