@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-STAGES = ("corpora", "nlp", "models", "trends", "annotation", "evaluation")
+STAGES = ("corpora", "nlp", "models", "models.ray_bench", "trends", "annotation", "evaluation")
 
 
 def main(argv: list[str] | None = None) -> int:
