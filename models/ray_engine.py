@@ -145,7 +145,11 @@ def ray_session(address: str | None, *, num_cpus: int, object_store_mb: int = 20
         if temp is not None:
             import shutil
 
-            shutil.rmtree(temp, ignore_errors=True)
+            for _ in range(10):  # Ray's log monitor may still be writing for a moment after shutdown
+                shutil.rmtree(temp, ignore_errors=True)
+                if not os.path.exists(temp):
+                    break
+                time.sleep(0.3)
 
 
 @contextlib.contextmanager
@@ -225,8 +229,8 @@ def classify_with_ray(input_path: str | Path, out_dir: str | Path, *, model: str
     """Classify JSON Lines/Parquet shards on Ray and write Parquet partitioned by date.
 
     Args:
-        input_path: a ``.jsonl``/``.jsonl.gz``/``.parquet`` file or a directory of them (local or a URL
-            pyarrow opens); records need ``id`` and ``text`` (optional ``date, city, city_source, source``).
+        input_path: a ``.jsonl``/``.jsonl.gz``/``.parquet`` file or a directory of them (local, or a URL
+            pyarrow opens — pass URLs as ``str``: ``Path`` folds ``s3://`` to ``s3:/``); records need ``id`` and ``text`` (optional ``date, city, city_source, source``).
         out_dir: output directory (absent or empty), local or a URL.
         model: model directory (default: the default model, trained from the bundled corpus on first use).
         taxonomy: a taxonomy file the model must match.
@@ -264,7 +268,8 @@ def classify_with_ray(input_path: str | Path, out_dir: str | Path, *, model: str
     try:
         part = Partitioning(partitioning)
     except ValueError:
-        raise ConfigError(f"partitioning must be one of {[p.value for p in Partitioning]}, got {partitioning!r}") from None
+        raise ConfigError(f"partitioning must be one of {[p.value for p in Partitioning]}, "
+                          f"got {partitioning!r}") from None
     ray = _require_ray()
     rep = Reporter(progress)
     shards = find_shards(str(input_path))
@@ -323,15 +328,15 @@ def classify_with_ray(input_path: str | Path, out_dir: str | Path, *, model: str
         rows_per_s_per_worker=round(rate / workers, 1),
         rows_per_busy_worker_s=round(counts["rows"] / busy, 1) if busy > 0 else None,
         rows_per_cpu_s=round(counts["rows"] / cpu, 1) if cpu > 0 else None,
-        busy_seconds=round(busy, 2), cpu_seconds=round(cpu, 2), workers=workers, cpus_per_worker=cpw, model_id=model_id,
-        backend=infer["backend"] if infer["backend"] != "auto" else _default_backend(), out=str(out_dir),
+        busy_seconds=round(busy, 2), cpu_seconds=round(cpu, 2), workers=workers, cpus_per_worker=cpw,
+        model_id=model_id, backend=infer["backend"] if infer["backend"] != "auto" else _default_backend(), out=str(out_dir),
         files=counts["files"], partitions=counts["partitions"], partitioning=part.value, address=where,
         input_files=shards.count, run_id=run_id)
     _write_manifest(out_fs, out_path, summary, input_path)
     rep.note(f"{summary.rows} documents: {summary.relevant} relevant ({summary.relevant_share:.2%}), "
              f"{summary.skipped} skipped by the prefilter, {summary.empty} empty — {summary.rows_per_s} docs/s, "
-             f"{summary.rows_per_s_per_worker} per worker ({summary.rows_per_busy_worker_s} while busy); {summary.files} files in {summary.partitions} "
-             f"{part.value} partitions under {out_dir}")
+             f"{summary.rows_per_s_per_worker} per worker ({summary.rows_per_busy_worker_s} while busy); "
+             f"{summary.files} files in {summary.partitions} {part.value} partitions under {out_dir}")
     return summary
 
 
@@ -355,13 +360,15 @@ def _run(ray: Any, kind: str, paths: list[str], fs: Any, parquet_cols: list[str]
     else:
         ds = ray.data.read_parquet(paths, filesystem=fs, include_paths=True, partitioning=None, num_cpus=IO_CPUS)
         ds = ds.select_columns(parquet_cols + ["path"])
-    with warnings.catch_warnings():  # restart limits have no named parameter yet (Ray 2.60)
+    common = {"batch_size": batch_size, "batch_format": "pyarrow", "zero_copy_batch": True,
+              "compute": ray.data.ActorPoolStrategy(size=workers), "num_cpus": cpw,
+              "fn_constructor_kwargs": {**actor_args, "input_kind": kind}, "runtime_env": {"env_vars": env_vars}}
+    with warnings.catch_warnings():  # restart limits have no named parameter (Ray 2.60 deprecates the extra kwargs)
         warnings.filterwarnings("ignore", message=".*ray_remote_args.*", category=RayDeprecationWarning)
-        ds = ds.map_batches(ClassifyActor, batch_size=batch_size, batch_format="pyarrow", zero_copy_batch=True,
-                            compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpw,
-                            fn_constructor_kwargs={**actor_args, "input_kind": kind},
-                            max_restarts=max_restarts, max_task_retries=max_restarts,
-                            runtime_env={"env_vars": env_vars})
+        try:
+            ds = ds.map_batches(ClassifyActor, max_restarts=max_restarts, max_task_retries=max_restarts, **common)
+        except TypeError:  # a Ray without extra remote kwargs: its defaults (unlimited restarts) apply
+            ds = ds.map_batches(ClassifyActor, **common)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*min_rows_per_file.*", category=DeprecationWarning)
         warnings.filterwarnings("ignore", message=".*minimum number of concurrent actors.*", category=UserWarning)

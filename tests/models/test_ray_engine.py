@@ -284,3 +284,15 @@ def test_joins_a_running_cluster_from_another_process(fast_model: Path, cluster:
     assert {r["id"] for r in _read_out(tmp_path / "pred")} == {str(d["id"]) for d in EXTRA}
     # the model went through the object store (joining a cluster ships it by default) to the node's cache
     assert [p.name.split("-")[0] for p in (tmp_path / "models").iterdir() if not p.name.startswith(".")] == ["fast"]
+
+
+def test_without_ray_the_error_says_what_to_install(fast_model: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from stigmascope.errors import ConfigError
+
+    src = _write_jsonl(tmp_path / "feed.jsonl", EXTRA[:1])
+    monkeypatch.setitem(sys.modules, "ray", None)  # what an install without the extra looks like
+    with pytest.raises(ConfigError, match=r"pip install 'stigmascope\[ray\]'"):
+        classify_with_ray(src, tmp_path / "pred", model=fast_model, progress=False)
