@@ -85,6 +85,23 @@ def make_model(path: Path) -> Path:
     return path
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    ``VmHWM`` from ``/proc/self/status`` where available: ``getrusage``'s ``ru_maxrss`` survives ``exec`` and so
+    would include the parent's memory at the time a worker process was started.
+    """
+    import resource
+
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _run_trends(args: tuple[str, str, str, dict[str, Any]]) -> dict[str, Any]:
     """Child process: one build_trends run; returns its step times and its own peak memory."""
     import resource
@@ -98,12 +115,11 @@ def _run_trends(args: tuple[str, str, str, dict[str, Any]]) -> dict[str, Any]:
     use = resource.getrusage(resource.RUSAGE_SELF)
     return {"seconds": round(time.perf_counter() - t0, 2), "cpu_seconds": round(use.ru_utime + use.ru_stime, 1),
             "steps": res.seconds, "cells": len(res.table), "series": len(res.stats), "alerts": len(res.alerts),
-            "peak_rss_mb": round(use.ru_maxrss / 1024, 1)}
+            "peak_rss_mb": _peak_mb()}
 
 
 def _run_counts(args: tuple[str, str]) -> dict[str, Any]:
     """Child process: the counting step of ``trends`` alone — read the store, two SQL aggregation passes."""
-    import resource
 
     import duckdb
 
@@ -121,12 +137,11 @@ def _run_counts(args: tuple[str, str]) -> dict[str, Any]:
     counted = float(keyed[[c for c in keyed.columns if c.startswith("c_")]][keyed["national"] == 0].to_numpy().sum())
     return {"seconds": round(time.perf_counter() - t0, 2), "place_periods": int((base["national"] == 0).sum()),
             "label_count": counted,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "peak_rss_mb": _peak_mb()}
 
 
 def _run_pandas(args: tuple[str, str]) -> dict[str, Any]:
     """Child process: the obvious alternative for the counting step — load into pandas, explode, group."""
-    import resource
 
     import duckdb
     import pandas as pd
@@ -148,7 +163,7 @@ def _run_pandas(args: tuple[str, str]) -> dict[str, Any]:
     means = pd.concat([rel[["city", "period"]], scores], axis=1).groupby(["city", "period"]).sum()
     return {"seconds": round(time.perf_counter() - t0, 2), "place_periods": len(base),
             "label_count": float(counts.sum()), "score_cells": int(means.size),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "peak_rss_mb": _peak_mb()}
 
 
 def _child(fn: Any, args: Any) -> dict[str, Any]:

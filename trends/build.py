@@ -197,7 +197,9 @@ def build_trends(source: str | Path, out_dir: str | Path, config: TrendsConfig |
         t = time.perf_counter()
         small = table[table["small_cell"] == 1]
         suppressed = {(p, s.isoformat(), k) for p, s, k in zip(small["place"], small["period_start"], small["score_key"])}
-        examples = select_examples(con, places=places, config=cfg, has_text=src.has_text, suppressed=suppressed)
+        gate = info_model.taxonomy.gate
+        examples = select_examples(con, places=places, config=cfg, has_text=src.has_text, suppressed=suppressed,
+                                   gate_key=gate.output_key if gate is not None else "", gated_keys=src.gated_keys)
         seconds["examples"] = round(time.perf_counter() - t, 2)
         excluded = con.execute("SELECT * FROM tr_excluded ORDER BY doc_id").fetchdf() if src.n_excluded else None
     finally:

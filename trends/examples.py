@@ -2,7 +2,7 @@
 
 For every (place, period, score key) cell of the places shown in the report, the documents the
 classifier put in the cell with the highest scores (``examples_per_cell``), chosen in DuckDB with a
-window function over ``tr_long``. Each example's text is cut to a window around the key's evidence
+top-k aggregate (``max_by(…, k)``) over the predicted labels. Each example's text is cut to a window around the key's evidence
 spans (from the prediction's ``evidence``), split into plain and highlighted segments, and every segment
 passes through :class:`corpora.pii.Scrubber` (phones, ID numbers, e-mails, @handles → pseudonyms).
 The report escapes the text (it is inserted as text nodes, never as HTML).
@@ -96,15 +96,16 @@ def _scrubbed(segs: list[tuple[str, bool]], scrubber: Any) -> list[tuple[str, bo
     return done
 
 
-def select_examples(con: Any, *, places: list[str], config: TrendsConfig, has_text: bool,
-                    suppressed: set[tuple[str, str, str]] | None = None) -> dict[str, Any]:
+def select_examples(con: Any, *, places: list[str], config: TrendsConfig, has_text: bool, gate_key: str,
+                    gated_keys: list[str], suppressed: set[tuple[str, str, str]] | None = None) -> dict[str, Any]:
     """Pick and prepare example documents for every cell of ``places`` (and the national row).
 
     Args:
-        con: the DuckDB connection holding ``tr_long`` and ``tr_text`` (:mod:`trends.source`).
+        con: the DuckDB connection holding ``tr_docs`` and ``tr_text`` (:mod:`trends.source`).
         places: places shown in the report (the national row is always included).
         config: ``freq``, ``examples_per_cell``, ``snippet_chars``, ``pii_salt``.
         has_text: whether ``tr_text.text`` holds the documents' text.
+        gate_key: the gate's score key; gated_keys: the order of ``tr_docs.sc``.
         suppressed: ``(place, period_start ISO, score key)`` of small cells, which get no examples.
 
     Returns:
@@ -117,27 +118,37 @@ def select_examples(con: Any, *, places: list[str], config: TrendsConfig, has_te
         return {"cells": {}, "docs": {}}
     freq = config.freq.value
     con.execute("CREATE OR REPLACE TEMP TABLE tr_report_places AS SELECT unnest(?::VARCHAR[]) AS place", [places])
+    gate = gate_key.replace("'", "''")
+    keys = "[" + ", ".join("'" + k.replace("'", "''") + "'" for k in gated_keys) + "]::VARCHAR[]"
+    # positives only: the gate for relevant documents, each predicted label with its score (no full long table)
     rows = con.execute(f"""
-        WITH cand AS (
-            SELECT place, CAST(date_trunc('{freq}', date) AS DATE) AS period_start, key, doc_id, date, score
-            FROM tr_long WHERE decided AND place IN (SELECT place FROM tr_report_places)
+        WITH pos AS (
+            SELECT place, CAST(date_trunc('{freq}', date) AS DATE) AS period_start, '{gate}' AS key, doc_id, date,
+                   p_gate AS score
+            FROM tr_docs WHERE relevant
             UNION ALL
-            SELECT '{NATIONAL}' AS place, CAST(date_trunc('{freq}', date) AS DATE), key, doc_id, date, score
-            FROM tr_long WHERE decided)
-        SELECT place, period_start, key, doc_id, date, score FROM (
-            SELECT *, row_number() OVER (PARTITION BY place, period_start, key
-                                         ORDER BY score DESC NULLS LAST, doc_id) AS rn FROM cand)
-        WHERE rn <= {k} ORDER BY place, period_start, key, rn""").fetchall()
+            SELECT place, CAST(date_trunc('{freq}', date) AS DATE), lab, doc_id, date,
+                   sc[list_position({keys}, lab)]
+            FROM (SELECT place, date, doc_id, sc, unnest(labels) AS lab FROM tr_docs WHERE relevant)),
+        cand AS (
+            SELECT * FROM pos WHERE place IN (SELECT place FROM tr_report_places)
+            UNION ALL
+            SELECT '{NATIONAL}', period_start, key, doc_id, date, score FROM pos)
+        SELECT place, period_start, key,
+               max_by(struct_pack(doc_id := doc_id, date := date, score := score),
+                      (coalesce(score, -1.0), doc_id), {k}) AS top
+        FROM cand GROUP BY place, period_start, key""").fetchall()
     suppressed = suppressed or set()
     cells: dict[str, list[str]] = {}
     wanted: dict[str, list[tuple[str, Any, float | None, str]]] = {}
-    for place, start, key, doc_id, date, score in rows:
+    for place, start, key, top in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
         if (place, start.isoformat(), key) in suppressed:
             continue
         cell = f"{place}|{start.isoformat()}|{key}"
-        ref = f"{doc_id}|{key}"
-        cells.setdefault(cell, []).append(ref)
-        wanted.setdefault(doc_id, []).append((key, date, score, place))
+        for item in top:
+            doc_id, date, score = item["doc_id"], item["date"], item["score"]
+            cells.setdefault(cell, []).append(f"{doc_id}|{key}")
+            wanted.setdefault(doc_id, []).append((key, date, score, place))
     if not wanted:
         return {"cells": cells, "docs": {}}
     con.execute("CREATE OR REPLACE TEMP TABLE tr_wanted AS SELECT unnest(?::VARCHAR[]) AS doc_id", [list(wanted)])

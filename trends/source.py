@@ -4,7 +4,7 @@ Sources (CONTRACTS.md): the store (``predictions`` joined to ``documents``), a c
 (``.jsonl`` or ``.parquet``, one row per document), or a directory of Parquet shards partitioned by
 date (read with ``hive_partitioning``). Whatever the source, :func:`load_predictions` leaves:
 
-- ``tr_docs`` (temporary table), one row per dated document:
+- ``tr_docs`` (temporary view over the materialised ``tr_stage``), one row per dated document:
   ``doc_id, date DATE, city, province, place, w DOUBLE, relevant BOOLEAN, scored BOOLEAN,
   p_gate DOUBLE, labels VARCHAR[], sc DOUBLE[]`` — ``place`` is the city or province (``未知`` when
   missing), ``w`` the weight (1, or ``dup_count``), ``labels`` the predicted score keys except the gate
@@ -217,7 +217,8 @@ def load_predictions(con: Any, source: str | Path, *, taxonomy: Taxonomy, by: Pl
         raise InputError("--weight dup_count needs each document's dup_count: use the store (--db FILE), or a "
                          "predictions file with a dup_count column", path=str(path), field="dup_count")
     con.execute(f"CREATE OR REPLACE TEMP VIEW tr_base AS {base}")
-    _check_labels(con, taxonomy, path)
+    # checked on the predictions alone (the store's view joins documents: no need to run the join for this)
+    _check_labels(con, taxonomy, path, "tr_pred_only" if kind is SourceKind.store else "tr_base")
     join, province_expr = "", "b.province"
     if by is PlaceLevel.province:
         _register_city_provinces(con)
@@ -237,18 +238,18 @@ def load_predictions(con: Any, source: str | Path, *, taxonomy: Taxonomy, by: Pl
                CASE WHEN {relevant} AND scores IS NOT NULL AND cardinality(scores) > 0
                     THEN list_transform({k_gated}, k -> scores[k]) END AS sc
         FROM tr_base b{join}""")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE tr_docs AS
-        SELECT doc_id, date, city, prov AS province, coalesce({place_expr}, {_lit(UNKNOWN_PLACE)}) AS place,
-               w, relevant, scored, p_gate, labels, sc
-        FROM tr_stage WHERE date IS NOT NULL""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE tr_excluded AS
         SELECT doc_id, 'date' AS field,
                CASE WHEN date_raw IS NULL OR trim(CAST(date_raw AS VARCHAR)) = '' THEN 'no date'
                     ELSE 'unparseable date ' || CAST(date_raw AS VARCHAR) END AS reason
         FROM tr_stage WHERE date IS NULL""")
-    con.execute("DROP TABLE tr_stage")
+    # a view, not a second copy of every row: the dated documents of the one materialised table
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW tr_docs AS
+        SELECT doc_id, date, city, prov AS province, coalesce({place_expr}, {_lit(UNKNOWN_PLACE)}) AS place,
+               w, relevant, scored, p_gate, labels, sc
+        FROM tr_stage WHERE date IS NOT NULL""")
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW tr_long AS
         SELECT doc_id, date, place, w, {_lit(gate_key or '')} AS key, relevant AS decided, p_gate AS score
@@ -257,8 +258,8 @@ def load_predictions(con: Any, source: str | Path, *, taxonomy: Taxonomy, by: Pl
         SELECT doc_id, date, place, w, k.key, list_contains(labels, k.key) AS decided, sc[k.pos] AS score
         FROM tr_docs, (SELECT unnest({k_gated}) AS key, generate_subscripts({k_gated}, 1) AS pos) k
         WHERE relevant AND sc IS NOT NULL""")
-    info.n_rows = int(con.execute("SELECT count(*) FROM tr_base").fetchone()[0])
-    info.n_dated = int(con.execute("SELECT count(*) FROM tr_docs").fetchone()[0])
+    info.n_rows, info.n_dated = (int(v) for v in con.execute(
+        "SELECT count(*), count(date) FROM tr_stage").fetchone())
     info.n_excluded = info.n_rows - info.n_dated
     if info.n_rows == 0:
         raise InputError("no predictions to aggregate (the source is empty)", path=str(path))
@@ -300,6 +301,8 @@ def _store_base(con: Any, path: Path, info: SourceInfo) -> str:
     info.n_unpredicted = int(con.execute(
         "SELECT count(*) FROM tr_store.documents d WHERE NOT EXISTS (SELECT 1 FROM tr_store.predictions p "
         f"WHERE p.doc_id = d.id AND p.model = {mid})").fetchone()[0])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW tr_pred_only AS SELECT doc_id, labels, scores FROM tr_store.predictions "
+                f"WHERE model = {mid}")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW tr_text AS
         SELECT p.doc_id, d.text, p.evidence, d.source, d.outlet FROM tr_store.predictions p
         JOIN tr_store.documents d ON d.id = p.doc_id WHERE p.model = {mid}""")
@@ -332,16 +335,16 @@ def _file_base(con: Any, taxonomy: Taxonomy, info: SourceInfo, weight: Weight) -
             "FROM tr_raw")
 
 
-def _check_labels(con: Any, taxonomy: Taxonomy, path: Path) -> None:
+def _check_labels(con: Any, taxonomy: Taxonomy, path: Path, relation: str) -> None:
     keys = _list_lit(taxonomy.score_keys())
-    bad = con.execute(f"""SELECT doc_id, lab FROM (SELECT doc_id, unnest(labels) AS lab FROM tr_base)
-        WHERE NOT list_contains({keys}, lab) LIMIT 1""").fetchone()
+    bad = con.execute(f"""SELECT doc_id, list_filter(labels, x -> NOT list_contains({keys}, x))[1] FROM {relation}
+        WHERE NOT list_has_all({keys}, labels) LIMIT 1""").fetchone()
     if bad:
         raise InputError(f"document {bad[0]!r} has label {bad[1]!r}, which the taxonomy "
                          f"({taxonomy.name} {taxonomy.version}) does not have; pass --model with the model "
                          "(or --taxonomy) the predictions were made with", path=str(path), field="labels")
-    bad = con.execute(f"""SELECT doc_id, k FROM (SELECT doc_id, unnest(map_keys(scores)) AS k FROM tr_base
-        WHERE scores IS NOT NULL) WHERE NOT list_contains({keys}, k) LIMIT 1""").fetchone()
+    bad = con.execute(f"""SELECT doc_id, list_filter(map_keys(scores), x -> NOT list_contains({keys}, x))[1]
+        FROM {relation} WHERE scores IS NOT NULL AND NOT list_has_all({keys}, map_keys(scores)) LIMIT 1""").fetchone()
     if bad:
         raise InputError(f"document {bad[0]!r} has a score for {bad[1]!r}, which the taxonomy does not have; "
                          "pass --model with the model the predictions were made with", path=str(path),

@@ -9,7 +9,8 @@ cell is not small (``small_cell = 0``); gaps are allowed.
 - **Mann–Kendall** (``pymannkendall.original_test``): a rank test of a monotonic trend; it assumes no
   serial correlation. With many series, p-values are also given as Benjamini–Hochberg q-values
   (``mk_q``) over every series tested in the run; ``trend`` is called at ``q ≤ 1 − level``.
-- **Change points** (``ruptures`` PELT, least-squares cost, segments of at least two periods): the
+- **Change points** (``ruptures`` PELT on the least-squares cost — ``KernelCPD`` with a linear kernel —
+  segments of at least two periods): the
   penalty is ``changepoint_penalty × σ² × log n``, with σ² the larger of the sampling variance implied by
   the cells' intervals and a robust estimate from successive differences (MAD), so a change must
   exceed what the intervals already allow.
@@ -81,7 +82,9 @@ def change_points(y: np.ndarray, *, noise_var: float, penalty: float = 3.0, min_
     d = np.diff(y)
     mad = float(np.median(np.abs(d - np.median(d)))) / (0.6745 * np.sqrt(2.0)) if len(d) else 0.0
     sigma2 = max(mad * mad, float(noise_var), 1e-8)
-    algo = rpt.Pelt(model="l2", min_size=min_size, jump=1).fit(y.reshape(-1, 1))
+    # a linear kernel is the least-squares cost; ruptures solves it with PELT in C (KernelCPD), ~100x faster
+    # than its Python Pelt(model="l2") and with the same segmentation
+    algo = rpt.KernelCPD(kernel="linear", min_size=min_size).fit(y.reshape(-1, 1))
     bkps = algo.predict(pen=penalty * sigma2 * np.log(n))
     return [int(b) for b in bkps if b < n]
 

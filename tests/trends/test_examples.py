@@ -52,7 +52,8 @@ def test_select_examples_from_the_store(store: Path) -> None:
     con = duckdb.connect()
     info = load_predictions(con, store, taxonomy=tax)
     cfg = TrendsConfig(examples_per_cell=2, pii_salt="t")
-    ex = select_examples(con, places=["北京"], config=cfg, has_text=info.has_text)
+    ex = select_examples(con, places=["北京"], config=cfg, has_text=info.has_text, gate_key="relevant",
+                         gated_keys=info.gated_keys)
     cells, docs = ex["cells"], ex["docs"]
     assert cells and docs
     assert all(len(refs) <= 2 for refs in cells.values())
@@ -69,6 +70,6 @@ def test_select_examples_from_the_store(store: Path) -> None:
     text = "".join(t for t, _ in docs["tr-011|relevant"]["segments"])
     assert "工友之家" in text and "[电话_" in text
     # a suppressed cell gets no examples
-    ex2 = select_examples(con, places=["北京"], config=cfg, has_text=True,
-                          suppressed={("北京", "2023-03-01", "relevant")})
+    ex2 = select_examples(con, places=["北京"], config=cfg, has_text=True, gate_key="relevant",
+                          gated_keys=info.gated_keys, suppressed={("北京", "2023-03-01", "relevant")})
     assert "北京|2023-03-01|relevant" not in ex2["cells"]
