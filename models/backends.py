@@ -2,6 +2,7 @@
 
 Backends (a ``str`` Enum so the CLI and config files can name them):
 - ``torch``       fp32 PyTorch;
+- ``torch-bf16``  PyTorch with bfloat16 weights (fast on CPUs with AMX / AVX-512 BF16, slow elsewhere);
 - ``torch-int8``  PyTorch with dynamic int8 quantization of the linear layers;
 - ``onnx``        ONNX Runtime, fp32;
 - ``onnx-int8``   ONNX Runtime with dynamic int8 quantization (exported once, cached).
@@ -34,6 +35,7 @@ class Backend(str, Enum):
     """Where the encoder runs."""
 
     torch = "torch"
+    torch_bf16 = "torch-bf16"
     torch_int8 = "torch-int8"
     onnx = "onnx"
     onnx_int8 = "onnx-int8"
@@ -43,6 +45,10 @@ class Backend(str, Enum):
         return self in (Backend.torch_int8, Backend.onnx_int8)
 
     @property
+    def reduced_precision(self) -> bool:
+        return self.quantized or self is Backend.torch_bf16
+
+    @property
     def onnx_runtime(self) -> bool:
         return self in (Backend.onnx, Backend.onnx_int8)
 
@@ -50,6 +56,19 @@ class Backend(str, Enum):
 def default_backend() -> "Backend":
     """The default inference backend (``STIGMASCOPE_BACKEND`` overrides :data:`DEFAULT_BACKEND`)."""
     return Backend(os.environ.get("STIGMASCOPE_BACKEND") or DEFAULT_BACKEND)
+
+
+def cpu_has_bf16() -> bool:
+    """Whether the CPU computes bfloat16 natively (AMX or AVX-512 BF16); Linux ``/proc/cpuinfo``."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"amx_bf16", "avx512_bf16"})
+    except OSError:
+        return False
+    return False
 
 
 def available_threads() -> int:
@@ -123,6 +142,8 @@ def torch_window_encoder(encoder: Any, *, pooling: str, pad_id: int, backend: Ba
     module = EmbeddingModule(encoder, pooling, layers).eval()
     if backend is Backend.torch_int8:
         module = quantize_dynamic_int8(module)
+    elif backend is Backend.torch_bf16:
+        module = module.to(torch.bfloat16)
     module = module.to(device)
 
     def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

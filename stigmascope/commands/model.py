@@ -12,7 +12,8 @@ from typing import Optional
 import typer
 
 PRESETS = ("fast", "full", "baseline")
-BACKENDS = ("auto", "torch", "torch-int8", "onnx", "onnx-int8")
+ENGINES = ("local", "ray")
+BACKENDS = ("auto", "torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8")
 
 
 def register(app: typer.Typer) -> None:
@@ -56,10 +57,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def classify(
-        input: Optional[Path] = typer.Argument(None, help="Documents: .jsonl/.csv/.tsv/.parquet with id, text "
-                                               "(optional date, city, source). Omit with --db to classify the "
-                                               "store's documents."),
-        out: Optional[Path] = typer.Option(None, "--out", help="Predictions: PRED.jsonl or PRED.parquet."),
+        input: Optional[str] = typer.Argument(None, help="Documents: .jsonl/.csv/.tsv/.parquet with id, text "
+                                              "(optional date, city, source). Omit with --db to classify the "
+                                              "store's documents. --engine ray: a file or a directory of "
+                                              "JSONL/Parquet shards (local, or an object-store URL)."),
+        out: Optional[str] = typer.Option(None, "--out", help="Predictions: PRED.jsonl or PRED.parquet; "
+                                          "--engine ray: a directory (Parquet partitioned by date)."),
         model: Optional[Path] = typer.Option(None, "--model", help="Model directory (default: the default model, "
                                              "trained from the bundled corpus on first use)."),
         taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Check the model uses this taxonomy."),
@@ -68,10 +71,16 @@ def register(app: typer.Typer) -> None:
         evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="Evidence spans per predicted label."),
         cascade: bool = typer.Option(True, "--cascade/--no-cascade", help="Skip documents without a migrant "
                                      "referent (prefilter)."),
-        backend: str = typer.Option("auto", "--backend", help="auto | torch | torch-int8 | onnx | onnx-int8."),
+        backend: str = typer.Option("auto", "--backend", help="auto | torch | torch-bf16 | torch-int8 | onnx | onnx-int8."),
         force: bool = typer.Option(False, "--force", help="--db without INPUT: reclassify documents this model "
                                    "already classified."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+        engine: str = typer.Option("local", "--engine", help="local (this process) | ray (Ray Data actors; "
+                                   "needs `pip install 'stigmascope[ray]'`)."),
+        address: Optional[str] = typer.Option(None, "--address", help="--engine ray: a Ray cluster to join "
+                                              "('auto', 'ray://host:10001'); default: start a local instance."),
+        workers: int = typer.Option(2, "--workers", help="--engine ray: actors, each with its own copy of the model."),
+        batch_size: int = typer.Option(256, "--batch-size", help="--engine ray: documents per actor call."),
     ) -> None:
         """Classify documents with a model: relevance, stereotypes, exclusion, practice, stance (+ evidence)."""
         from rich.console import Console
@@ -82,10 +91,44 @@ def register(app: typer.Typer) -> None:
 
         if backend not in BACKENDS:
             raise ConfigError(f"--backend {backend!r}: expected one of {', '.join(BACKENDS)}")
-        summary = run_classify(input, out=out, model=model, taxonomy=taxonomy, db=db, force=force,
+        if engine not in ENGINES:
+            raise ConfigError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
+        if engine == "ray":
+            _classify_with_ray(input, out, model=model, taxonomy=taxonomy, db=db, force=force, evidence=evidence,
+                               cascade=cascade, backend=backend, quiet=quiet, address=address, workers=workers,
+                               batch_size=batch_size)
+            return
+        if address is not None:
+            raise ConfigError("--address joins a Ray cluster: add --engine ray")
+        summary = run_classify(Path(input) if input is not None else None, out=Path(out) if out else None, model=model, taxonomy=taxonomy, db=db, force=force,
                                config=InferConfig(backend=backend, evidence=evidence, cascade=cascade),
                                progress=not quiet)
         where = " and ".join(x for x in (summary["out"], f"{summary['db']} (predictions)" if summary["db"] else None) if x)
         Console().print(f"{summary['docs']:,} documents classified with {summary['model_id']}: "
                         f"{summary['relevant']:,} relevant, {summary['skipped']:,} skipped by the prefilter; "
                         f"{summary['docs_per_s']} docs/s; written to {where}")
+
+
+def _classify_with_ray(input: Optional[str], out: Optional[str], *, model: Optional[Path], taxonomy: Optional[Path],
+                       db: Optional[Path], force: bool, evidence: bool, cascade: bool, backend: str, quiet: bool,
+                       address: Optional[str], workers: int, batch_size: int) -> None:
+    """``classify --engine ray``: check the options that only the local engine has, run, print the summary."""
+    from rich.console import Console
+
+    from stigmascope.errors import ConfigError
+
+    if db is not None or force:
+        raise ConfigError("--engine ray reads files and writes Parquet: it does not use the corpus store "
+                          "(--db/--force). Export documents with `stigmascope export`, or use --engine local")
+    if input is None or out is None:
+        raise ConfigError("--engine ray needs INPUT (a file or directory of JSONL/Parquet shards) and --out DIR")
+    # strings, not Paths: Path folds "s3://bucket" into "s3:/bucket"
+    from models.ray_engine import classify_with_ray
+
+    s = classify_with_ray(input, out, model=model, taxonomy=taxonomy, address=address, workers=workers,
+                          batch_size=batch_size, evidence=evidence, backend=backend, cascade=cascade,
+                          progress=not quiet)
+    Console().print(f"{s.rows:,} documents classified with {s.model_id} on Ray ({s.address}, {s.workers} worker{'s' if s.workers != 1 else ''}): "
+                    f"{s.relevant:,} relevant ({s.relevant_share:.1%}), {s.skipped:,} skipped by the prefilter; "
+                    f"{s.rows_per_s:,.0f} rows/s ({s.rows_per_s_per_worker:,.0f} per worker); "
+                    f"{s.files} files in {s.partitions} date partitions under {s.out}")

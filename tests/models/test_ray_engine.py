@@ -296,3 +296,42 @@ def test_without_ray_the_error_says_what_to_install(fast_model: Path, tmp_path: 
     monkeypatch.setitem(sys.modules, "ray", None)  # what an install without the extra looks like
     with pytest.raises(ConfigError, match=r"pip install 'stigmascope\[ray\]'"):
         classify_with_ray(src, tmp_path / "pred", model=fast_model, progress=False)
+
+
+def test_cli_engine_ray_writes_the_same_rows_as_local(fast_model: Path, mini_corpus: Path, cluster: str,
+                                                      tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stigmascope.cli import build_app
+
+    docs = _docs(mini_corpus)
+    src = _write_jsonl(tmp_path / "feed.jsonl", docs)
+    runner, app = CliRunner(), build_app()
+    res = runner.invoke(app, ["classify", str(src), "--out", str(tmp_path / "pred"), "--model", str(fast_model),
+                              "--engine", "ray", "--address", cluster, "--workers", "1", "--batch-size", "16",
+                              "--backend", "torch", "--no-evidence", "--quiet"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())  # rich wraps long lines
+    assert f"{len(docs)} documents classified" in said and "1 worker)" in said and "date partitions" in said
+    local_out = tmp_path / "local.jsonl"
+    res = runner.invoke(app, ["classify", str(src), "--out", str(local_out), "--model", str(fast_model),
+                              "--backend", "torch", "--no-evidence", "--quiet"])
+    assert res.exit_code == 0, res.output
+    _assert_same(_read_out(tmp_path / "pred"), [json.loads(x) for x in local_out.read_text(encoding="utf-8").splitlines()])
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--engine", "spark"], "--engine 'spark'"),
+    (["--engine", "ray", "--db", "store.duckdb"], "does not use the corpus store"),
+    (["--address", "auto"], "add --engine ray"),
+])
+def test_cli_engine_options_are_checked(fast_model: Path, tmp_path: Path, extra: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from stigmascope.cli import build_app
+
+    src = _write_jsonl(tmp_path / "feed.jsonl", EXTRA)
+    res = CliRunner().invoke(build_app(), ["classify", str(src), "--out", str(tmp_path / "pred"), "--model",
+                                           str(fast_model), "--quiet", *extra])
+    assert res.exit_code != 0
+    assert message in (res.output + str(res.exception))
