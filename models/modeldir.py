@@ -214,9 +214,11 @@ def finish_model_dir(staging: Path, out: Path, *, fields: dict[str, Any], taxono
     """Complete a trained model: config, taxonomy copy, thresholds (dev), metrics and error rates
     (test), model card; then move the staging folder to ``out`` atomically.
 
-    Scores for dev and test come from the saved model loaded with the inference backend, so the
-    thresholds and metrics describe what ``classify`` will run.
+    Scores for dev and test come from the saved model loaded with the inference backend, and documents
+    the relevance prefilter skips are scored as ``classify`` scores them (not relevant, score 0), so the
+    thresholds, metrics and error rates describe what ``classify`` will run.
     """
+    from models.cascade import Cascade
     from models.card import write_model_card
     from models.metrics import evaluate_scores
     from models.thresholds import cross_fitted_error_rates, error_rates, tune_thresholds
@@ -246,12 +248,24 @@ def finish_model_dir(staging: Path, out: Path, *, fields: dict[str, Any], taxono
                        len(data["dev"]) + len(data["test"])) as advance:
         for split in ("dev", "test"):
             scores[split] = model.scorer.score(data[split].texts, progress=advance)
+    cascade = Cascade.default()
+    skipped = {s: ~np.asarray(cascade.passes_many(data[s].texts), dtype=bool) for s in ("dev", "test")}
+    for s in ("dev", "test"):
+        if len(data[s]):
+            scores[s][skipped[s]] = 0.0
     dev, test = data["dev"], data["test"]
-    thresholds, details = tune_thresholds(scores["dev"], dev.y, dev.mask, layout, min_pos=config.min_pos_threshold)
+    thresholds, details = tune_thresholds(scores["dev"], dev.y, dev.mask, layout, min_pos=config.min_pos_threshold,
+                                          skipped=skipped["dev"])
     if len(test):
-        rates = error_rates(scores["test"], test.y, test.mask, layout, thresholds, measured_on="test")
+        rates = error_rates(scores["test"], test.y, test.mask, layout, thresholds, measured_on="test",
+                            skipped=skipped["test"])
     else:
-        rates = cross_fitted_error_rates(scores["dev"], dev.y, dev.mask, layout, min_pos=config.min_pos_threshold)
+        rates = cross_fitted_error_rates(scores["dev"], dev.y, dev.mask, layout, min_pos=config.min_pos_threshold,
+                                         skipped=skipped["dev"])
+    gate = layout.gate_column
+    prefilter = {s: {"docs": len(data[s]), "skipped": int(skipped[s].sum()),
+                     "gold_relevant_skipped": int((skipped[s] & (data[s].y[:, gate] > 0.5)).sum())
+                     if gate is not None and len(data[s]) else 0} for s in ("dev", "test")}
     metrics = {
         "model_id": model_id,
         "backend": getattr(model.scorer, "backend", "sklearn"),
@@ -259,6 +273,7 @@ def finish_model_dir(staging: Path, out: Path, *, fields: dict[str, Any], taxono
         "dev": evaluate_scores(scores["dev"], dev.y, layout, thresholds),
         "dev_note": "dev scores tuned the thresholds (and early stopping): dev figures are optimistic",
         "thresholds": details,
+        "prefilter": prefilter,
         "train_seconds": round(train_seconds, 1),
         "label_counts": label_counts(data, layout),
         "history": history,

@@ -7,7 +7,9 @@ single-label keys).
 
 Error rates (``error_rates.json``, read by the time-series stage to correct shares): per key, the
 true-positive and false-positive rates of the key's own decision, on the gold-relevant documents for
-gated keys and all documents for the gate.
+gated keys and all documents for the gate; and the soft rates (``soft_tpr``/``soft_fpr``: the mean score
+of gold positives / negatives) that the probabilistic correction (PACC) needs. Documents the relevance
+prefilter skips (``skipped``) are decided as ``classify`` decides them: not relevant, no labels, score 0.
 
 Example:
     >>> import numpy as np
@@ -55,17 +57,20 @@ def _key_rows(layout: LabelLayout, y: np.ndarray, mask: np.ndarray, col: int) ->
 
 
 def tune_thresholds(scores: np.ndarray, y: np.ndarray, mask: np.ndarray, layout: LabelLayout, *,
-                    min_pos: int = 3) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+                    min_pos: int = 3, skipped: np.ndarray | None = None
+                    ) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
     """Tune one threshold per score key on dev.
 
     Args:
         scores: dev probabilities ``(n_docs, n_keys)``.
         y: dev gold ``(n_docs, n_keys)``; mask: loss mask (False for gated keys of non-relevant docs).
         min_pos: fewest dev positives needed to tune a key.
+        skipped: ``(n_docs,)`` True where the prefilter skips the document (never positive for any key).
 
     Returns:
         ``(thresholds {key: t}, details {key: {threshold, source, dev_f1, n_pos}})``.
     """
+    off = np.zeros(len(y), dtype=bool) if skipped is None else np.asarray(skipped, dtype=bool)
     thresholds: dict[str, float] = {}
     details: dict[str, dict[str, Any]] = {}
     for h in layout.heads:
@@ -83,59 +88,72 @@ def tune_thresholds(scores: np.ndarray, y: np.ndarray, mask: np.ndarray, layout:
             if h.softmax:
                 block = scores[rows][:, list(h.columns)]
                 is_best = block.argmax(axis=1) == list(h.columns).index(c)
-                p = np.where(is_best, scores[rows, c], -1.0)
+                p = np.where(is_best & ~off[rows], scores[rows, c], -1.0)
                 t, f = best_f1_threshold(p, yk, grid=np.concatenate([[0.0], GRID[GRID <= 0.8]]), default=0.0)
             else:
-                t, f = best_f1_threshold(scores[rows, c], yk)
+                t, f = best_f1_threshold(np.where(off[rows], -1.0, scores[rows, c]), yk)
             thresholds[key] = t
             details[key] = {"threshold": t, "source": "dev", "dev_f1": round(f, 4), "n_pos": n_pos}
     return thresholds, details
 
 
 def error_rates(scores: np.ndarray, y: np.ndarray, mask: np.ndarray, layout: LabelLayout,
-                thresholds: Mapping[str, float], *, measured_on: str) -> dict[str, dict[str, Any]]:
+                thresholds: Mapping[str, float], *, measured_on: str, skipped: np.ndarray | None = None
+                ) -> dict[str, dict[str, Any]]:
     """True- and false-positive rates per score key on held-out documents.
 
     Args:
         scores: held-out probabilities ``(n_docs, n_keys)``; y, mask: gold and loss mask.
         thresholds: the model's thresholds.
         measured_on: where the documents come from (recorded in every entry, e.g. ``"test"``).
+        skipped: ``(n_docs,)`` True where the prefilter skips the document: decided negative, score 0.
 
     Returns:
-        ``{key: {tpr, fpr, n_pos, n_neg, measured_on, population}}``; a rate is ``None`` when its
-        denominator is zero.
+        ``{key: {tpr, fpr, soft_tpr, soft_fpr, n_pos, n_neg, measured_on, population}}``; a rate is
+        ``None`` when its denominator is zero.
     """
-    return _rates(layout.decide(scores, thresholds, gate=False), y, mask, layout, measured_on)
+    off = np.zeros(len(y), dtype=bool) if skipped is None else np.asarray(skipped, dtype=bool)
+    dec = layout.decide(scores, thresholds, gate=False)
+    dec[off] = False
+    sc = np.where(off[:, None], 0.0, scores)
+    return _rates(dec, y, mask, layout, measured_on, scores=sc, skipped=off)
 
 
 def cross_fitted_error_rates(scores: np.ndarray, y: np.ndarray, mask: np.ndarray, layout: LabelLayout, *,
-                             folds: int = 5, seed: int = 0, min_pos: int = 3) -> dict[str, dict[str, Any]]:
+                             folds: int = 5, seed: int = 0, min_pos: int = 3, skipped: np.ndarray | None = None
+                             ) -> dict[str, dict[str, Any]]:
     """Error rates on dev with thresholds cross-fitted: tuned on k-1 folds, applied to the held-out fold.
 
     Used when there is no test split, so the rates are not measured on the data the thresholds fit.
     """
     n = len(y)
+    off = np.zeros(n, dtype=bool) if skipped is None else np.asarray(skipped, dtype=bool)
     rng = np.random.default_rng(seed)
     fold = rng.permutation(n) % max(2, min(folds, n))
     dec = np.zeros_like(y, dtype=bool)
     for k in np.unique(fold):
         tr, te = fold != k, fold == k
-        th, _ = tune_thresholds(scores[tr], y[tr], mask[tr], layout, min_pos=min_pos)
+        th, _ = tune_thresholds(scores[tr], y[tr], mask[tr], layout, min_pos=min_pos, skipped=off[tr])
         dec[te] = layout.decide(scores[te], th, gate=False)
-    return _rates(dec, y, mask, layout, f"dev ({folds}-fold cross-fitted thresholds)")
+    dec[off] = False
+    return _rates(dec, y, mask, layout, f"dev ({folds}-fold cross-fitted thresholds)",
+                  scores=np.where(off[:, None], 0.0, scores), skipped=off)
 
 
-def _rates(dec: np.ndarray, y: np.ndarray, mask: np.ndarray, layout: LabelLayout, measured_on: str
-           ) -> dict[str, dict[str, Any]]:
+def _rates(dec: np.ndarray, y: np.ndarray, mask: np.ndarray, layout: LabelLayout, measured_on: str, *,
+           scores: np.ndarray, skipped: np.ndarray) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for c, key in enumerate(layout.keys):
         rows = _key_rows(layout, y, mask, c)
-        g, d = y[rows, c] > 0.5, dec[rows, c]
+        g, d, p = y[rows, c] > 0.5, dec[rows, c], scores[rows, c]
         n_pos, n_neg = int(g.sum()), int((~g).sum())
         out[key] = {
             "tpr": round(float((d & g).sum() / n_pos), 4) if n_pos else None,
             "fpr": round(float((d & ~g).sum() / n_neg), 4) if n_neg else None,
+            "soft_tpr": round(float(p[g].mean()), 4) if n_pos else None,
+            "soft_fpr": round(float(p[~g].mean()), 4) if n_neg else None,
             "n_pos": n_pos,
+            "n_skipped_by_prefilter": int(skipped[rows].sum()),
             "n_neg": n_neg,
             "measured_on": measured_on,
             "population": "gold-relevant documents" if layout.gated_mask[c] else "all documents",

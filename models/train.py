@@ -46,8 +46,9 @@ class Preset(str, Enum):
 _PRESET_DEFAULTS: dict[str, dict[str, Any]] = {
     "fast": {"max_length": 256, "max_windows": 8, "head_hidden": 256, "dropout": 0.3, "epochs": 400,
              "batch_size": 64, "lr": 1e-3, "patience": 40},
-    "full": {"max_length": 256, "max_windows": 4, "head_hidden": 256, "dropout": 0.3, "epochs": 3,
-             "batch_size": 16, "lr": 1e-3, "patience": 2},
+    # full: chosen by dev macro-F1 among six settings on a GPU (models/FULL_PRESET.md)
+    "full": {"max_length": 256, "max_windows": 4, "head_hidden": 256, "dropout": 0.3, "epochs": 8,
+             "batch_size": 16, "lr": 1e-3, "patience": 6},
     "baseline": {"max_length": 256, "max_windows": 1, "head_hidden": 0, "dropout": 0.0, "epochs": 1,
                  "batch_size": 1, "lr": 0.0, "patience": 1},
 }
@@ -72,7 +73,7 @@ class TrainConfig:
             ``None`` = layers L/2, 3L/4 and L of an L-layer encoder.
         head_hidden: shared hidden layer of the heads (256; 0 = linear heads).
         dropout: dropout on embeddings in the heads (0.3).
-        epochs: passes over the training data (fast: head epochs, 400; full: 3).
+        epochs: passes over the training data (fast: head epochs, 400; full: 8).
         batch_size: documents per step (fast 64, full 16).
         lr: learning rate of the heads (1e-3).
         encoder_lr: learning rate of the encoder (full).
@@ -112,7 +113,7 @@ class TrainConfig:
     epochs: int | None = None
     batch_size: int | None = None
     lr: float | None = None
-    encoder_lr: float = 3e-5
+    encoder_lr: float = 5e-5
     finetune_head_lr: float = 1e-4
     init_heads: bool = True
     weight_decay: float = 0.01

@@ -61,3 +61,31 @@ def test_error_rates(lay: LabelLayout) -> None:
     assert rates["stereotype.poverty"]["tpr"] is None
     cf = cross_fitted_error_rates(s, y, m, lay, folds=4)
     assert cf["relevant"]["tpr"] == 1.0 and cf["relevant"]["measured_on"].startswith("dev")
+
+
+def test_prefilter_skips_count_as_negatives_and_soft_rates_are_mean_scores(lay: LabelLayout) -> None:
+    s, y, m = _dev(lay)
+    th, _ = tune_thresholds(s, y, m, lay)
+    gate = lay.gate_column
+    plain = error_rates(s, y, m, lay, th, measured_on="test")
+    pos = np.flatnonzero(y[:, gate] > 0.5)
+    assert plain["relevant"]["soft_tpr"] == pytest.approx(s[pos, gate].mean(), abs=1e-4)
+    assert plain["relevant"]["soft_fpr"] == pytest.approx(s[y[:, gate] < 0.5, gate].mean(), abs=1e-4)
+    # skip three gold-relevant documents the model found: recall of the gate drops by exactly 3 / n_pos
+    found = [i for i in pos if s[i, gate] >= th["relevant"]][:3]
+    skipped = np.zeros(len(y), dtype=bool)
+    skipped[found] = True
+    cut = error_rates(s, y, m, lay, th, measured_on="test", skipped=skipped)
+    n_pos = plain["relevant"]["n_pos"]
+    assert cut["relevant"]["tpr"] == pytest.approx(plain["relevant"]["tpr"] - 3 / n_pos, abs=1e-3)
+    assert cut["relevant"]["n_skipped_by_prefilter"] == 3
+    # a skipped document's stance (single-label facet) is never decided, though argmax would pick one
+    stance = [k for k in lay.keys if k.startswith("stance.") and plain[k]["n_pos"]]
+    assert all(cut[k]["n_skipped_by_prefilter"] == 3 for k in stance)
+    assert sum(cut[k]["tpr"] * cut[k]["n_pos"] for k in stance) < sum(plain[k]["tpr"] * plain[k]["n_pos"] for k in stance)
+    # the soft rate falls by the skipped documents' scores
+    want = np.where(skipped, 0.0, s[:, gate])[pos].mean()
+    assert cut["relevant"]["soft_tpr"] == pytest.approx(want, abs=1e-4)
+    # thresholds tuned with skips never make a skipped document positive
+    th2, _ = tune_thresholds(s, y, m, lay, skipped=skipped)
+    assert set(th2) == set(th)

@@ -159,7 +159,7 @@ def test_config_validation(kwargs: dict, msg: str) -> None:
 
 def test_preset_defaults_and_config_file(tmp_path: Path) -> None:
     assert TrainConfig().preset is Preset.fast and TrainConfig().max_length == 256
-    assert TrainConfig(preset="full").epochs == 3 and TrainConfig(preset="full").init_heads
+    assert TrainConfig(preset="full").epochs == 8 and TrainConfig(preset="full").patience == 6 and TrainConfig(preset="full").init_heads
     f = tmp_path / "train.toml"
     f.write_text('preset = "full"\nepochs = 2\n', encoding="utf-8")
     assert load_config(TrainConfig, f).epochs == 2
