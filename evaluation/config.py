@@ -29,7 +29,7 @@ class EvaluateConfig:
         folds: folds of the cross-fitted error rates used by the corrected prevalences.
         cascade: run the prefilter as ``classify`` does (skipped documents count as "not relevant").
         evidence: compute evidence spans (lexicon cues, occlusion) for the false positives the report lists.
-        backend: inference backend (``auto``, ``torch``, ``torch-int8``, ``onnx``, ``onnx-int8``).
+        backend: inference backend (``auto``, ``torch``, ``torch-bf16``, ``torch-int8``, ``onnx``, ``onnx-int8``).
         shift: also run the prevalence-shift study (``evaluation.shift``).
         shift_prevalences: its target prevalences.
         shift_sample_size: documents per drawn sample.
@@ -73,7 +73,7 @@ class EvaluateConfig:
             raise ValueError(f"length_edges must be increasing positive character counts, got {self.length_edges}")
         if self.folds < 2:
             raise ValueError(f"folds must be >= 2, got {self.folds}")
-        backends = ("auto", "torch", "torch-int8", "onnx", "onnx-int8")
+        backends = ("auto", "torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8")
         if self.backend not in backends:
             raise ValueError(f"backend must be one of {backends}, got {self.backend!r}")
         self.shift_config()  # validates the shift settings (raises ValueError)

@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--titles", type=int, default=20000)
     ap.add_argument("--pipeline-titles", type=int, default=1500)
     ap.add_argument("--news", type=int, default=0, help="news items (0: all 311)")
-    ap.add_argument("--backends", default="torch,torch-int8,onnx,onnx-int8")
+    ap.add_argument("--backends", default="torch,torch-bf16,torch-int8,onnx,onnx-int8")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = ap.parse_args(argv)

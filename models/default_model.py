@@ -19,9 +19,15 @@ from stigmascope.errors import ModelError, StigmascopeError
 __all__ = ["default_model_key", "default_model_dir", "ensure_default_model"]
 
 
+#: bump when the recipe of the default model changes (2: thresholds with the prefilter, fp32 default backend)
+RECIPE = "2"
+
+
 def default_model_key(taxonomy: str | Path | None = None) -> str:
-    """Hash of what the default model depends on: corpus, taxonomy, encoder, code version."""
+    """Hash of what the default model depends on: corpus, taxonomy, encoder, code version, recipe and the
+    inference backend its thresholds are tuned with."""
     from corpora.annotated import default_corpus_path
+    from models.backends import default_backend
     from models.embcache import encoder_fingerprint
     from models.encoders import resolve_encoder
     from models.modeldir import code_version
@@ -34,7 +40,7 @@ def default_model_key(taxonomy: str | Path | None = None) -> str:
                          "build it with `python -m corpora.annotated build`, or pass --model DIR")
     tax = Path(taxonomy) if taxonomy else default_taxonomy_path()
     parts = [corpus_fingerprint(corpus), corpus_fingerprint(tax), encoder_fingerprint(resolve_encoder(None, quiet=True)),
-             code_version()]
+             code_version(), RECIPE, default_backend().value]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
 
 

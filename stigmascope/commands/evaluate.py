@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
         shift: bool = typer.Option(False, "--shift", help="Also run the prevalence-shift study."),
         cascade: bool = typer.Option(True, "--cascade/--no-cascade", help="Run the prefilter as classify does."),
         evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="Evidence spans for the error analysis."),
-        backend: Optional[str] = typer.Option(None, "--backend", help="auto | torch | torch-int8 | onnx | onnx-int8."),
+        backend: Optional[str] = typer.Option(None, "--backend", help="auto | torch | torch-bf16 | torch-int8 | onnx | onnx-int8."),
         config: Optional[Path] = typer.Option(None, "--config", help="Evaluation settings (TOML/YAML/JSON; keys of "
                                               "EvaluateConfig: calibration_bins, worst_k, length_edges, …)."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
