@@ -335,3 +335,24 @@ def test_cli_engine_options_are_checked(fast_model: Path, tmp_path: Path, extra:
                                            str(fast_model), "--quiet", *extra])
     assert res.exit_code != 0
     assert message in (res.output + str(res.exception))
+
+
+def test_trends_reads_the_ray_output_directly(fast_model: Path, mini_corpus: Path, cluster: str,
+                                              tmp_path: Path) -> None:
+    """From a cluster run to the time series with no extra step: the same cells as from local classify."""
+    from trends.build import run_trends
+    from trends.config import TrendsConfig
+
+    src = _write_jsonl(tmp_path / "feed.jsonl", _docs(mini_corpus))
+    classify_with_ray(src, tmp_path / "pred", model=fast_model, address=cluster, workers=1, batch_size=16,
+                      backend="torch", progress=False)
+    classify(src, out=tmp_path / "local.jsonl", model=fast_model, config=InferConfig(backend="torch"), progress=False)
+    cfg = TrendsConfig(freq="year", min_count=1, bootstrap=50, charts=False)
+    ray_t = run_trends(tmp_path / "pred", tmp_path / "t-ray", cfg, model=fast_model, report=True)
+    local_t = run_trends(tmp_path / "local.jsonl", tmp_path / "t-local", cfg, model=fast_model, report=False)
+    cols = ["place", "period_start", "score_key", "n_docs", "n_relevant", "count"]
+    a = ray_t.table[cols].sort_values(cols[:3]).reset_index(drop=True)
+    b = local_t.table[cols].sort_values(cols[:3]).reset_index(drop=True)
+    assert len(a) > 0 and a.equals(b)
+    assert a["count"].sum() > 0
+    assert (tmp_path / "t-ray" / "report.html").stat().st_size > 10_000
