@@ -8,6 +8,8 @@ present, so a user's clone without it simply has no real-text dev set.
 Keys:
     ``ced:<source_file>#<index>``  a repost/comment in ced_weibo_rumor/reposts_comments_migrant_term_hits.jsonl
     ``hot:<date>:<sha1(title)[:12]>`` a title in weibo_hot_search/titles_migrant_term_hits.tsv
+    ``cctv:<date>:<sha1(title)[:12]>`` a news item in xinwenlianbo_cctv/items.jsonl (its text, without
+                                      the page's repaste markers)
 """
 
 from __future__ import annotations
@@ -37,6 +39,15 @@ def _hot_key(date: str, title: str) -> str:
     return f"hot:{date}:{hashlib.sha1(title.encode('utf-8')).hexdigest()[:12]}"
 
 
+def _cctv_key(date: str, title: str) -> str:
+    return f"cctv:{date}:{hashlib.sha1(title.encode('utf-8')).hexdigest()[:12]}"
+
+
+def cctv_text(raw: str) -> str:
+    """A 新闻联播 item's text as the project reads it (the page's repaste markers removed)."""
+    return raw.replace("<!--repaste.body.begin-->", "").replace("<!--repaste.body.end-->", "").strip()
+
+
 def iter_candidates(real_dir: str | Path | None = None) -> Iterator[dict[str, Any]]:
     """Every text that can be labelled: ``{"key", "text", "date", "source"}`` (texts stay in memory)."""
     base = Path(real_dir) if real_dir else default_real_dir()
@@ -56,6 +67,15 @@ def iter_candidates(real_dir: str | Path | None = None) -> Iterator[dict[str, An
             for row in csv.DictReader(fh, delimiter="\t"):
                 yield {"key": _hot_key(row["date"], row["title"]), "text": row["title"], "date": row["date"],
                        "source": "weibo_hot_search"}
+    cctv = base / "xinwenlianbo_cctv" / "items.jsonl"
+    if cctv.exists():
+        with cctv.open(encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                d, text = str(row.get("date", "")), cctv_text(str(row.get("text") or ""))
+                if text:
+                    yield {"key": _cctv_key(d, str(row.get("title") or "")), "text": text,
+                           "date": f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 else None, "source": "news"}
 
 
 def load_real_dev(real_dir: str | Path | None = None, labels: str | Path | None = None) -> list[dict[str, Any]]:

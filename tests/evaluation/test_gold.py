@@ -96,3 +96,20 @@ def test_real_dev_shorthand(real_data_dir: Path) -> None:
     assert [d.id for d in gold.docs] == [r["id"] for r in rows] and len(rows) > 0
     assert gold.path is None and gold.name == "real-dev"
     assert all(d.labels == TAX.validate_labels(r["labels"]) for d, r in zip(gold.docs, rows))
+
+
+@pytest.mark.real
+def test_every_real_dev_label_finds_its_text(real_data_dir: Path) -> None:
+    """Each key of the label file (Weibo reposts, hot-search titles, 新闻联播 items) joins exactly one text."""
+    import json
+
+    from evaluation.real_dev import iter_candidates, labels_path, load_real_dev
+
+    keys = [json.loads(x)["key"] for x in labels_path().read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(keys) == len(set(keys))
+    rows = load_real_dev()
+    assert sorted(r["id"] for r in rows) == sorted(keys)
+    cands = [c["key"] for c in iter_candidates() if c["key"].startswith("cctv:")]
+    assert len(cands) == len(set(cands)) > 24_000  # one key per news item (titles repeat across days only)
+    news = [r for r in rows if r["source"] == "news"]
+    assert all("repaste" not in r["text"] and r["date"][4] == "-" for r in news)
