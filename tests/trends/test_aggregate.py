@@ -219,6 +219,8 @@ def test_corrected_share_recovers_a_shifting_true_prevalence(make_row, tmp_path:
     # what remains is mostly the error of the held-out rates themselves, which the bootstrap carries
     assert acc_err < 0.05 and pacc_err < 0.05
     covered = ((t["share_acc_lo"] <= true) & (true <= t["share_acc_hi"])).mean()
+    print(f"mean abs error: plain {cc_err:.4f}, ACC {acc_err:.4f}, mean score {pcc_err:.4f}, PACC {pacc_err:.4f}; "
+          f"ACC interval coverage {covered:.2f}")
     assert covered >= 10 / 12
     assert (t["share_acc_hi"] - t["share_acc_lo"] > t["share_hi"] - t["share_lo"]).mean() > 0.5  # rates add width
     # the trend statistics see the rise: 4 points a month (the plain share shows a flatter one)
