@@ -37,7 +37,7 @@ def _load_news(limit: int | None) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         for i, line in enumerate(fh):
             r = json.loads(line)
-            text = str(r.get("text") or "").replace("<!--repaste.body.begin-->", "").strip()
+            text = str(r.get("text") or "").replace("<!--repaste.body.begin-->", "").replace("<!--repaste.body.end-->", "").strip()
             rows.append({"id": f"news-{i}", "text": text, "date": f"{r['date'][:4]}-{r['date'][4:6]}-{r['date'][6:8]}"})
     return rows[:limit] if limit else rows
 

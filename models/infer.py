@@ -37,7 +37,7 @@ class InferConfig:
     """Inference settings.
 
     Attributes:
-        backend: ``auto`` (the measured default), ``torch``, ``torch-int8``, ``onnx``, ``onnx-int8``.
+        backend: ``auto`` (the measured default), ``torch``, ``torch-bf16``, ``torch-int8``, ``onnx``, ``onnx-int8``.
         cascade: skip documents the prefilter rules out.
         evidence: compute evidence spans for predicted labels.
         evidence_units: occlusion pieces per document (extra scorings per relevant document).

@@ -154,7 +154,7 @@ def load_model(path: str | Path, *, backend: str = "auto", cascade: Any | None =
 
     Args:
         path: the directory.
-        backend: ``auto`` (the measured default), ``torch``, ``torch-int8``, ``onnx`` or ``onnx-int8``.
+        backend: ``auto`` (the measured default), ``torch``, ``torch-bf16``, ``torch-int8``, ``onnx`` or ``onnx-int8``.
         cascade: a ``models.cascade.Cascade`` whose focuser cuts long documents when the model was trained
             with focus (default: the NLP layer's).
         taxonomy: a taxonomy file the caller expects; it must have the model's score keys.
@@ -220,7 +220,6 @@ def finish_model_dir(staging: Path, out: Path, *, fields: dict[str, Any], taxono
     """
     from models.cascade import Cascade
     from models.card import write_model_card
-    from models.metrics import evaluate_scores
     from models.thresholds import cross_fitted_error_rates, error_rates, tune_thresholds
     from models.trainset import label_counts
 
@@ -269,8 +268,8 @@ def finish_model_dir(staging: Path, out: Path, *, fields: dict[str, Any], taxono
     metrics = {
         "model_id": model_id,
         "backend": getattr(model.scorer, "backend", "sklearn"),
-        "test": evaluate_scores(scores["test"], test.y, layout, thresholds) if len(test) else None,
-        "dev": evaluate_scores(scores["dev"], dev.y, layout, thresholds),
+        "test": _metrics(scores["test"], test.y, layout, thresholds, skipped["test"]) if len(test) else None,
+        "dev": _metrics(scores["dev"], dev.y, layout, thresholds, skipped["dev"]),
         "dev_note": "dev scores tuned the thresholds (and early stopping): dev figures are optimistic",
         "thresholds": details,
         "prefilter": prefilter,
@@ -289,6 +288,17 @@ def finish_model_dir(staging: Path, out: Path, *, fields: dict[str, Any], taxono
                      f"{metrics['test']['relevance_f1']:.3f}" if metrics["test"] else ""))
     return {"model_dir": str(out), "model_id": model_id, "metrics": metrics, "train_seconds": train_seconds,
             "thresholds": thresholds}
+
+
+def _metrics(scores: np.ndarray, y: np.ndarray, layout: LabelLayout, thresholds: dict[str, float],
+             skipped: np.ndarray) -> dict[str, Any]:
+    """End-to-end metrics with the prefilter's skips decided as ``classify`` decides them: no label at all
+    (even without a gate, where a single-label facet would otherwise pick its first label at score 0)."""
+    from models.metrics import evaluate_decisions
+
+    dec = layout.decide(scores, thresholds)
+    dec[skipped] = False
+    return evaluate_decisions(dec, y, layout)
 
 
 def _replace_dir(staging: Path, out: Path) -> None:

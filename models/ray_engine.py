@@ -287,6 +287,9 @@ def classify_with_ray(input_path: str | Path, out_dir: str | Path, *, model: str
     local = address is None and not ray.is_initialized()
     cores = available_threads()
     cpw = float(cpus_per_worker) if cpus_per_worker else float(max(1, cores // workers) if local else 1)
+    # "auto" is resolved here, once: each worker would otherwise read its own CPU's flags, and a mixed
+    # cluster would run different backends (bf16 on some nodes, fp32 on others)
+    backend = _default_backend() if backend == "auto" else backend
     infer = asdict(InferConfig(backend=backend, cascade=cascade, evidence=evidence, threads=max(1, int(cpw))))
     run_id = f"classify-ray-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     t0 = time.perf_counter()

@@ -9,7 +9,9 @@ Error rates (``error_rates.json``, read by the time-series stage to correct shar
 true-positive and false-positive rates of the key's own decision, on the gold-relevant documents for
 gated keys and all documents for the gate; and the soft rates (``soft_tpr``/``soft_fpr``: the mean score
 of gold positives / negatives) that the probabilistic correction (PACC) needs. Documents the relevance
-prefilter skips (``skipped``) are decided as ``classify`` decides them: not relevant, no labels, score 0.
+prefilter skips (``skipped``) are decided as ``classify`` decides them (not relevant, no labels) when
+thresholds are tuned; the error rates are measured on the documents the prefilter passes — the population
+the time-series stage corrects (it counts skipped documents as not relevant and corrects the rest).
 
 Example:
     >>> import numpy as np
@@ -106,7 +108,8 @@ def error_rates(scores: np.ndarray, y: np.ndarray, mask: np.ndarray, layout: Lab
         scores: held-out probabilities ``(n_docs, n_keys)``; y, mask: gold and loss mask.
         thresholds: the model's thresholds.
         measured_on: where the documents come from (recorded in every entry, e.g. ``"test"``).
-        skipped: ``(n_docs,)`` True where the prefilter skips the document: decided negative, score 0.
+        skipped: ``(n_docs,)`` True where the prefilter skips the document: left out of the rates (the
+            time series counts such documents as not relevant and corrects only the others).
 
     Returns:
         ``{key: {tpr, fpr, soft_tpr, soft_fpr, n_pos, n_neg, measured_on, population}}``; a rate is
@@ -144,7 +147,8 @@ def _rates(dec: np.ndarray, y: np.ndarray, mask: np.ndarray, layout: LabelLayout
            scores: np.ndarray, skipped: np.ndarray) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for c, key in enumerate(layout.keys):
-        rows = _key_rows(layout, y, mask, c)
+        n_skip = int((_key_rows(layout, y, mask, c) & skipped).sum())
+        rows = _key_rows(layout, y, mask, c) & ~skipped
         g, d, p = y[rows, c] > 0.5, dec[rows, c], scores[rows, c]
         n_pos, n_neg = int(g.sum()), int((~g).sum())
         out[key] = {
@@ -153,9 +157,10 @@ def _rates(dec: np.ndarray, y: np.ndarray, mask: np.ndarray, layout: LabelLayout
             "soft_tpr": round(float(p[g].mean()), 4) if n_pos else None,
             "soft_fpr": round(float(p[~g].mean()), 4) if n_neg else None,
             "n_pos": n_pos,
-            "n_skipped_by_prefilter": int(skipped[rows].sum()),
+            "n_skipped_by_prefilter": n_skip,
             "n_neg": n_neg,
             "measured_on": measured_on,
-            "population": "gold-relevant documents" if layout.gated_mask[c] else "all documents",
+            "population": ("gold-relevant documents" if layout.gated_mask[c] else "all documents")
+            + (" the prefilter passes" if skipped.any() else ""),
         }
     return out

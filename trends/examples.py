@@ -121,12 +121,13 @@ def select_examples(con: Any, *, places: list[str], config: TrendsConfig, has_te
     gate = gate_key.replace("'", "''")
     keys = "[" + ", ".join("'" + k.replace("'", "''") + "'" for k in gated_keys) + "]::VARCHAR[]"
     # positives only: the gate for relevant documents, each predicted label with its score (no full long table)
-    rows = con.execute(f"""
-        WITH pos AS (
+    gate_rows = (f"""
             SELECT place, CAST(date_trunc('{freq}', date) AS DATE) AS period_start, '{gate}' AS key, doc_id, date,
                    p_gate AS score
             FROM tr_docs WHERE relevant
-            UNION ALL
+            UNION ALL""" if gate_key else "")
+    rows = con.execute(f"""
+        WITH pos AS ({gate_rows}
             SELECT place, CAST(date_trunc('{freq}', date) AS DATE), lab, doc_id, date,
                    sc[list_position({keys}, lab)]
             FROM (SELECT place, date, doc_id, sc, unnest(labels) AS lab FROM tr_docs WHERE relevant)),

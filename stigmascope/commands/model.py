@@ -79,8 +79,10 @@ def register(app: typer.Typer) -> None:
                                    "needs `pip install 'stigmascope[ray]'`)."),
         address: Optional[str] = typer.Option(None, "--address", help="--engine ray: a Ray cluster to join "
                                               "('auto', 'ray://host:10001'); default: start a local instance."),
-        workers: int = typer.Option(2, "--workers", help="--engine ray: actors, each with its own copy of the model."),
-        batch_size: int = typer.Option(256, "--batch-size", help="--engine ray: documents per actor call."),
+        workers: Optional[int] = typer.Option(None, "--workers", help="--engine ray: actors, each with its own copy "
+                                              "of the model (default 2)."),
+        batch_size: Optional[int] = typer.Option(None, "--batch-size", help="--engine ray: documents per actor call "
+                                                 "(default 256)."),
     ) -> None:
         """Classify documents with a model: relevance, stereotypes, exclusion, practice, stance (+ evidence)."""
         from rich.console import Console
@@ -95,11 +97,12 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
         if engine == "ray":
             _classify_with_ray(input, out, model=model, taxonomy=taxonomy, db=db, force=force, evidence=evidence,
-                               cascade=cascade, backend=backend, quiet=quiet, address=address, workers=workers,
-                               batch_size=batch_size)
+                               cascade=cascade, backend=backend, quiet=quiet, address=address,
+                               workers=2 if workers is None else workers,
+                               batch_size=256 if batch_size is None else batch_size)
             return
-        if address is not None:
-            raise ConfigError("--address joins a Ray cluster: add --engine ray")
+        if address is not None or workers is not None or batch_size is not None:
+            raise ConfigError("--address, --workers and --batch-size are options of the Ray engine: add --engine ray")
         summary = run_classify(Path(input) if input is not None else None, out=Path(out) if out else None, model=model, taxonomy=taxonomy, db=db, force=force,
                                config=InferConfig(backend=backend, evidence=evidence, cascade=cascade),
                                progress=not quiet)

@@ -324,6 +324,7 @@ def test_cli_engine_ray_writes_the_same_rows_as_local(fast_model: Path, mini_cor
     (["--engine", "spark"], "--engine 'spark'"),
     (["--engine", "ray", "--db", "store.duckdb"], "does not use the corpus store"),
     (["--address", "auto"], "add --engine ray"),
+    (["--workers", "4"], "add --engine ray"),
 ])
 def test_cli_engine_options_are_checked(fast_model: Path, tmp_path: Path, extra: list[str], message: str) -> None:
     from typer.testing import CliRunner

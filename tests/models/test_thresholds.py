@@ -63,7 +63,7 @@ def test_error_rates(lay: LabelLayout) -> None:
     assert cf["relevant"]["tpr"] == 1.0 and cf["relevant"]["measured_on"].startswith("dev")
 
 
-def test_prefilter_skips_count_as_negatives_and_soft_rates_are_mean_scores(lay: LabelLayout) -> None:
+def test_prefilter_skips_leave_the_rates_and_soft_rates_are_mean_scores(lay: LabelLayout) -> None:
     s, y, m = _dev(lay)
     th, _ = tune_thresholds(s, y, m, lay)
     gate = lay.gate_column
@@ -71,21 +71,33 @@ def test_prefilter_skips_count_as_negatives_and_soft_rates_are_mean_scores(lay: 
     pos = np.flatnonzero(y[:, gate] > 0.5)
     assert plain["relevant"]["soft_tpr"] == pytest.approx(s[pos, gate].mean(), abs=1e-4)
     assert plain["relevant"]["soft_fpr"] == pytest.approx(s[y[:, gate] < 0.5, gate].mean(), abs=1e-4)
-    # skip three gold-relevant documents the model found: recall of the gate drops by exactly 3 / n_pos
+    # skip three gold-relevant documents the model found: the rates are measured on the others
     found = [i for i in pos if s[i, gate] >= th["relevant"]][:3]
     skipped = np.zeros(len(y), dtype=bool)
     skipped[found] = True
     cut = error_rates(s, y, m, lay, th, measured_on="test", skipped=skipped)
     n_pos = plain["relevant"]["n_pos"]
-    assert cut["relevant"]["tpr"] == pytest.approx(plain["relevant"]["tpr"] - 3 / n_pos, abs=1e-3)
-    assert cut["relevant"]["n_skipped_by_prefilter"] == 3
-    # a skipped document's stance (single-label facet) is never decided, though argmax would pick one
+    tp = round(plain["relevant"]["tpr"] * n_pos)
+    assert cut["relevant"]["n_pos"] == n_pos - 3 and cut["relevant"]["n_skipped_by_prefilter"] == 3
+    assert cut["relevant"]["tpr"] == pytest.approx((tp - 3) / (n_pos - 3), abs=1e-3)
+    assert cut["relevant"]["fpr"] == plain["relevant"]["fpr"]
+    kept = np.setdiff1d(pos, found)
+    assert cut["relevant"]["soft_tpr"] == pytest.approx(s[kept, gate].mean(), abs=1e-4)
+    assert "prefilter passes" in cut["relevant"]["population"]
+    # gated keys: the skipped documents leave their populations too
     stance = [k for k in lay.keys if k.startswith("stance.") and plain[k]["n_pos"]]
+    assert sum(cut[k]["n_pos"] for k in stance) == sum(plain[k]["n_pos"] for k in stance) - 3
     assert all(cut[k]["n_skipped_by_prefilter"] == 3 for k in stance)
-    assert sum(cut[k]["tpr"] * cut[k]["n_pos"] for k in stance) < sum(plain[k]["tpr"] * plain[k]["n_pos"] for k in stance)
-    # the soft rate falls by the skipped documents' scores
-    want = np.where(skipped, 0.0, s[:, gate])[pos].mean()
-    assert cut["relevant"]["soft_tpr"] == pytest.approx(want, abs=1e-4)
-    # thresholds tuned with skips never make a skipped document positive
-    th2, _ = tune_thresholds(s, y, m, lay, skipped=skipped)
-    assert set(th2) == set(th)
+
+
+def test_thresholds_never_count_a_skipped_document_as_found(lay: LabelLayout) -> None:
+    s, y, m = _dev(lay)
+    gate = lay.gate_column
+    # skip every gold-relevant document scoring below 0.6: tuned without the skips, the gate's cut sits
+    # below them; tuned with them, those documents are misses whatever the cut, so it moves up
+    skipped = (y[:, gate] > 0.5) & (s[:, gate] < 0.6)
+    assert skipped.any()
+    th, det = tune_thresholds(s, y, m, lay)
+    th2, det2 = tune_thresholds(s, y, m, lay, skipped=skipped)
+    assert det2["relevant"]["dev_f1"] < det["relevant"]["dev_f1"]
+    assert th2["relevant"] >= th["relevant"]
