@@ -20,7 +20,8 @@ def test_reads_a_trained_model(model_dir: Path) -> None:
     assert gate.n_pos + gate.n_neg > 0 and gate.measured_on == "test"
     assert info.metrics["test"]["relevance_f1"] == pytest.approx(info.metrics["test"]["per_label"]["relevant"]["f1"])
     assert info.card.startswith("# stigmascope model") and set(info.thresholds) == set(info.taxonomy.score_keys())
-    assert not info.has_soft_rates  # the models stage records hard rates only (so far)
+    # the models stage records the soft rates the probabilistic correction needs
+    assert info.has_soft_rates and gate.soft_tpr is not None and 0 <= gate.soft_fpr <= gate.soft_tpr <= 1
 
 
 def test_no_model_means_no_rates() -> None:
