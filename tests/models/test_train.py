@@ -29,7 +29,11 @@ def test_fast_model_directory(fast_model: Path) -> None:
     assert set(thresholds) == set(keys) and all(0.0 <= v <= 1.0 for v in thresholds.values())
     rates = json.loads((fast_model / "error_rates.json").read_text(encoding="utf-8"))
     assert rates["relevant"]["measured_on"] == "test"
-    assert rates["relevant"]["n_pos"] == 9 and rates["relevant"]["n_neg"] == 3  # the fixture's test split
+    # the fixture's test split: 9 relevant, 3 not; rates are measured on the documents the prefilter passes
+    gate = rates["relevant"]
+    assert gate["n_pos"] + gate["n_neg"] + gate["n_skipped_by_prefilter"] == 12 and gate["n_pos"] == 9
+    assert gate["n_neg"] == 1 and gate["n_skipped_by_prefilter"] == 2 and "prefilter passes" in gate["population"]
+    assert gate["soft_tpr"] is not None and 0.0 <= gate["soft_fpr"] <= 1.0
     metrics = json.loads((fast_model / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["test"]["n_docs"] == 12 and 0.0 <= metrics["test"]["macro_f1"] <= 1.0
     assert metrics["label_counts"]["train"]["relevant"] == 26
