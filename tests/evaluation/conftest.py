@@ -123,30 +123,11 @@ def baseline_model(tmp_path_factory: pytest.TempPathFactory, mini_corpus: Path) 
 
 
 @pytest.fixture(scope="session")
-def tiny_encoder(tmp_path_factory: pytest.TempPathFactory, mini_corpus: Path) -> Path:
+def tiny_encoder(build_tiny_bert, mini_corpus: Path) -> Path:
     """A 2-layer, 32-wide BERT with a character vocabulary of the mini corpus (random weights, no network)."""
-    import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
-
     texts = [json.loads(x)["text"] for x in mini_corpus.read_text(encoding="utf-8").splitlines() if x.strip()]
     texts += [t for _, t, *_ in SMALL]
-    chars = sorted({c for c in "".join(texts) + "query:0123456789abcdefghijklmnopqrstuvwxyz" if c.strip()})
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars]
-    tk = Tokenizer(models.WordPiece(vocab={t: i for i, t in enumerate(vocab)}, unk_token="[UNK]"))
-    tk.normalizer = normalizers.BertNormalizer(lowercase=False, handle_chinese_chars=True)
-    tk.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tk.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
-                                                      special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                                  sep_token="[SEP]", mask_token="[MASK]", model_max_length=128)
-    out = tmp_path_factory.mktemp("tiny-bert")
-    tok.save_pretrained(str(out))
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=128)
-    BertModel(cfg).save_pretrained(str(out))
-    return out
+    return build_tiny_bert("".join(texts) + "query:0123456789abcdefghijklmnopqrstuvwxyz")
 
 
 @pytest.fixture(scope="session")

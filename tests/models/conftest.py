@@ -32,30 +32,11 @@ def mini_corpus() -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_encoder(build_tiny_bert) -> Path:
     """A 2-layer, 32-wide BERT with a character WordPiece vocabulary of the fixture texts."""
-    import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
-
     texts = [json.loads(line)["text"] for line in MINI.read_text(encoding="utf-8").splitlines() if line.strip()]
     extra = "的了是在有人这个们来到时大地为子中你说生国年着就那和要她出也得里后自以会家可下而过天去能对小多然于心学么之都好看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现前些所同日手又行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感"
-    chars = sorted({c for c in "".join(texts) + extra + "query:abcdefghijklmnopqrstuvwxyz0123456789…" if c.strip()})
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars
-    tk = Tokenizer(models.WordPiece(vocab={t: i for i, t in enumerate(vocab)}, unk_token="[UNK]"))
-    tk.normalizer = normalizers.BertNormalizer(lowercase=False, handle_chinese_chars=True)
-    tk.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tk.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
-                                                      special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                                  sep_token="[SEP]", mask_token="[MASK]", model_max_length=128)
-    out = tmp_path_factory.mktemp("tiny-bert")
-    tok.save_pretrained(str(out))
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=128)
-    BertModel(cfg).save_pretrained(str(out))
-    return out
+    return build_tiny_bert("".join(texts) + extra + "query:abcdefghijklmnopqrstuvwxyz0123456789…")
 
 
 @pytest.fixture(scope="session")
