@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +94,10 @@ def small_pred(tmp_path_factory: pytest.TempPathFactory, small_rows: list[dict[s
 @pytest.fixture(scope="session", autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Point ``STIGMASCOPE_HOME`` (model caches) at a temporary folder."""
-    home = tmp_path_factory.mktemp("stigmascope-home")
-    old = os.environ.get("STIGMASCOPE_HOME")
-    os.environ["STIGMASCOPE_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("STIGMASCOPE_HOME", None)
-    else:
-        os.environ["STIGMASCOPE_HOME"] = old
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("stigmascope-home")
+        mp.setenv("STIGMASCOPE_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ corpus, an isolated cache folder, and models trained once per session by the rea
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,10 @@ MINI = FIXTURES / "mini_corpus.jsonl"
 @pytest.fixture(scope="session", autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Point ``STIGMASCOPE_HOME`` (embedding cache, ONNX exports, models) at a temporary folder."""
-    home = tmp_path_factory.mktemp("stigmascope-home")
-    old = os.environ.get("STIGMASCOPE_HOME")
-    os.environ["STIGMASCOPE_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("STIGMASCOPE_HOME", None)
-    else:
-        os.environ["STIGMASCOPE_HOME"] = old
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("stigmascope-home")
+        mp.setenv("STIGMASCOPE_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(scope="session")

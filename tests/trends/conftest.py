@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +18,10 @@ MINI = Path(__file__).parents[1] / "models" / "fixtures" / "mini_corpus.jsonl"
 @pytest.fixture(scope="session", autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Point ``STIGMASCOPE_HOME`` at a temporary folder (no cached model of the user is found)."""
-    home = tmp_path_factory.mktemp("stigmascope-home-trends")
-    old = os.environ.get("STIGMASCOPE_HOME")
-    os.environ["STIGMASCOPE_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("STIGMASCOPE_HOME", None)
-    else:
-        os.environ["STIGMASCOPE_HOME"] = old
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("stigmascope-home-trends")
+        mp.setenv("STIGMASCOPE_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(scope="session")
